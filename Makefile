@@ -1,0 +1,68 @@
+# Makefile for the uhc_reporting PostgreSQL extension (PGXS).
+#
+#   make && make install        build and install into the PostgreSQL that PG_CONFIG names
+#   make demo                   the end-to-end job on a throwaway cluster (installs packages)
+#   make test                   every test: unit, pg_regress, real data (installs packages)
+#
+# demo and test work before PostgreSQL's development files exist, because the scripts
+# they call install them first. That is why PGXS is included only when pg_config exists.
+
+EXTENSION  = uhc_reporting
+EXTVERSION = 0.1.0
+
+MODULE_big = uhc_reporting
+CORE_SRCS  = $(sort $(wildcard src/core/*.cpp))
+GLUE_SRCS  = $(sort $(wildcard src/pg/*.cpp))
+OBJS       = $(CORE_SRCS:.cpp=.o) $(GLUE_SRCS:.cpp=.o)
+PGFILEDESC = "uhc_reporting - pseudonymized payer reporting"
+
+# The install script of each version is assembled from the numbered pieces in src/sql/,
+# so that each concept (roles, source tables, rules, views, security) has its own file.
+SQL_PIECES = $(sort $(wildcard src/sql/*.sql))
+DATA_built = $(EXTENSION)--$(EXTVERSION).sql
+DATA       = control/$(EXTENSION).control $(wildcard control/$(EXTENSION)--*--*.sql)
+
+REGRESS      = $(basename $(notdir $(sort $(wildcard sql/*.sql))))
+REGRESS_OPTS = --inputdir=. --load-extension=$(EXTENSION)
+
+# -I goes in PG_CPPFLAGS, not PG_CXXFLAGS, because PGXS reads only CPPFLAGS for every
+# compile rule. C++17 rejects the "register" keyword that PostgreSQL 15 headers still use.
+PG_CPPFLAGS = -I$(CURDIR)/src
+PG_CXXFLAGS = -std=c++17 -Wno-register -fvisibility=hidden -Wall -Wextra
+# PGXS links with gcc, which does not add the C++ runtime by itself. The crypto library
+# is the one the server was built with (OpenSSL on Debian).
+SHLIB_LINK  = -lcrypto -lstdc++
+
+PG_CONFIG ?= $(firstword $(wildcard /usr/lib/postgresql/15/bin/pg_config) pg_config)
+
+ifneq ($(shell command -v $(PG_CONFIG) 2>/dev/null),)
+PGXS := $(shell $(PG_CONFIG) --pgxs)
+include $(PGXS)
+
+# Debian's server is built with LLVM, so PGXS would also compile every .cpp file to
+# bitcode with clang for JIT inlining. The native functions here are short calls into
+# compiled cores that JIT inlining would not speed up, so bitcode is turned off on
+# purpose, which also removes the need for a clang that matches the server's LLVM.
+override with_llvm = no
+
+PG_MAJOR := $(shell $(PG_CONFIG) --version | sed -E 's/^PostgreSQL ([0-9]+).*/\1/')
+ifneq ($(PG_MAJOR),15)
+$(warning uhc_reporting is developed and tested on PostgreSQL 15, not $(PG_MAJOR))
+endif
+endif
+
+$(EXTENSION)--$(EXTVERSION).sql: $(SQL_PIECES)
+	cat $^ > $@
+
+.PHONY: demo test unit
+demo:
+	bash tools/demo.sh
+
+test:
+	bash tests/run-all.sh
+
+# GoogleTest unit tests of the pure C++ cores, without PostgreSQL.
+unit:
+	cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+	cmake --build build -j2
+	cd build && ctest --output-on-failure
