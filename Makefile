@@ -7,7 +7,9 @@
 # demo and test work before PostgreSQL's development files exist, because the scripts
 # they call install them first. That is why PGXS is included only when pg_config exists.
 
-EXTENSION  = uhc_reporting
+# The control file lives in control/, so it is installed through DATA and EXTENSION
+# (which would look for it at the top level) is not set.
+EXT_NAME   = uhc_reporting
 EXTVERSION = 0.1.0
 
 MODULE_big = uhc_reporting
@@ -19,11 +21,12 @@ PGFILEDESC = "uhc_reporting - pseudonymized payer reporting"
 # The install script of each version is assembled from the numbered pieces in src/sql/,
 # so that each concept (roles, source tables, rules, views, security) has its own file.
 SQL_PIECES = $(sort $(wildcard src/sql/*.sql))
-DATA_built = $(EXTENSION)--$(EXTVERSION).sql
-DATA       = control/$(EXTENSION).control $(wildcard control/$(EXTENSION)--*--*.sql)
+DATA_built = $(EXT_NAME)--$(EXTVERSION).sql
+DATA       = control/$(EXT_NAME).control $(wildcard control/$(EXT_NAME)--*--*.sql)
+MODULEDIR  = extension
 
 REGRESS      = $(basename $(notdir $(sort $(wildcard sql/*.sql))))
-REGRESS_OPTS = --inputdir=. --load-extension=$(EXTENSION)
+REGRESS_OPTS = --inputdir=. --load-extension=$(EXT_NAME)
 
 # -I goes in PG_CPPFLAGS, not PG_CXXFLAGS, because PGXS reads only CPPFLAGS for every
 # compile rule. C++17 rejects the "register" keyword that PostgreSQL 15 headers still use.
@@ -36,14 +39,13 @@ SHLIB_LINK  = -lcrypto -lstdc++
 PG_CONFIG ?= $(firstword $(wildcard /usr/lib/postgresql/15/bin/pg_config) pg_config)
 
 ifneq ($(shell command -v $(PG_CONFIG) 2>/dev/null),)
-PGXS := $(shell $(PG_CONFIG) --pgxs)
-include $(PGXS)
-
 # Debian's server is built with LLVM, so PGXS would also compile every .cpp file to
 # bitcode with clang for JIT inlining. The native functions here are short calls into
 # compiled cores that JIT inlining would not speed up, so bitcode is turned off on
 # purpose, which also removes the need for a clang that matches the server's LLVM.
 override with_llvm = no
+PGXS := $(shell $(PG_CONFIG) --pgxs)
+include $(PGXS)
 
 PG_MAJOR := $(shell $(PG_CONFIG) --version | sed -E 's/^PostgreSQL ([0-9]+).*/\1/')
 ifneq ($(PG_MAJOR),15)
@@ -51,7 +53,7 @@ $(warning uhc_reporting is developed and tested on PostgreSQL 15, not $(PG_MAJOR
 endif
 endif
 
-$(EXTENSION)--$(EXTVERSION).sql: $(SQL_PIECES)
+$(EXT_NAME)--$(EXTVERSION).sql: $(SQL_PIECES)
 	cat $^ > $@
 
 .PHONY: demo test unit

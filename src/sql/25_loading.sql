@@ -1,0 +1,105 @@
+-- Dataset loading. tools/uhc-load validates every CSV row on the client, then runs one
+-- transaction: begin_dataset_load, a client-side COPY per source table in dependency
+-- order, finish_dataset_load, COMMIT. A failed load rolls back as a whole, so the previous
+-- load of the same name stays.
+
+-- Deletes any dataset named dataset_name (its rows go with it through ON DELETE CASCADE)
+-- and creates a fresh datasets row. Returns the new dataset_id.
+CREATE FUNCTION uhc_reporting.begin_dataset_load(dataset_name text, layout text)
+RETURNS integer
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    new_id integer;
+BEGIN
+    IF dataset_name IS NULL OR layout IS NULL THEN
+        RAISE EXCEPTION 'dataset name and layout must not be null'
+            USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+
+    -- Two loads of the same name queue here. Each statement below takes a new snapshot,
+    -- so the second load deletes what the first committed instead of failing on the
+    -- unique name.
+    PERFORM pg_catalog.pg_advisory_xact_lock(
+        pg_catalog.hashtext('uhc_reporting.dataset_load'),
+        pg_catalog.hashtext(dataset_name));
+
+    DELETE FROM uhc_reporting.datasets d WHERE d.dataset_name = begin_dataset_load.dataset_name;
+
+    INSERT INTO uhc_reporting.datasets (dataset_name, synthea_layout)
+    VALUES (begin_dataset_load.dataset_name, layout)
+    RETURNING dataset_id INTO new_id;
+    RETURN new_id;
+END
+$$;
+
+-- Stores the row count of every source table in datasets.row_counts, then runs
+-- uhc_reporting.refresh(dataset_id) when that function is installed. Returns the counts.
+CREATE FUNCTION uhc_reporting.finish_dataset_load(dataset_id integer)
+RETURNS jsonb
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    counts jsonb;
+BEGIN
+    PERFORM 1 FROM uhc_reporting.datasets d
+     WHERE d.dataset_id = finish_dataset_load.dataset_id
+       FOR UPDATE;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'dataset % does not exist', finish_dataset_load.dataset_id
+            USING ERRCODE = 'no_data_found',
+                  HINT = 'Call uhc_reporting.begin_dataset_load() first, in the same transaction.';
+    END IF;
+
+    SELECT pg_catalog.jsonb_build_object(
+        'payers', (SELECT count(*) FROM uhc_reporting.payers t
+                    WHERE t.dataset_id = finish_dataset_load.dataset_id),
+        'organizations', (SELECT count(*) FROM uhc_reporting.organizations t
+                           WHERE t.dataset_id = finish_dataset_load.dataset_id),
+        'patients', (SELECT count(*) FROM uhc_reporting.patients t
+                      WHERE t.dataset_id = finish_dataset_load.dataset_id),
+        'encounters', (SELECT count(*) FROM uhc_reporting.encounters t
+                        WHERE t.dataset_id = finish_dataset_load.dataset_id),
+        'procedures', (SELECT count(*) FROM uhc_reporting.procedures t
+                        WHERE t.dataset_id = finish_dataset_load.dataset_id),
+        'payer_transitions', (SELECT count(*) FROM uhc_reporting.payer_transitions t
+                               WHERE t.dataset_id = finish_dataset_load.dataset_id))
+      INTO counts;
+
+    UPDATE uhc_reporting.datasets d
+       SET row_counts = counts
+     WHERE d.dataset_id = finish_dataset_load.dataset_id;
+
+    -- The refresh function belongs to a later part of the install script, and a
+    -- deployment may run without it, so it is looked up and called dynamically.
+    IF pg_catalog.to_regprocedure('uhc_reporting.refresh(integer)') IS NOT NULL THEN
+        EXECUTE 'SELECT uhc_reporting.refresh($1)' USING finish_dataset_load.dataset_id;
+    END IF;
+
+    RETURN counts;
+END
+$$;
+
+REVOKE ALL ON FUNCTION uhc_reporting.begin_dataset_load(text, text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION uhc_reporting.finish_dataset_load(integer) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION uhc_reporting.begin_dataset_load(text, text) TO uhc_reporting_loader;
+GRANT EXECUTE ON FUNCTION uhc_reporting.finish_dataset_load(integer) TO uhc_reporting_loader;
+
+-- The loader COPYs into the source tables as its own role, so it needs INSERT there.
+-- SELECT lets it read back counts and checksums, DELETE lets it remove a dataset's rows.
+GRANT SELECT, INSERT, DELETE ON
+    uhc_reporting.datasets,
+    uhc_reporting.payers,
+    uhc_reporting.organizations,
+    uhc_reporting.patients,
+    uhc_reporting.encounters,
+    uhc_reporting.procedures,
+    uhc_reporting.payer_transitions
+TO uhc_reporting_loader;
+GRANT USAGE ON SEQUENCE
+    uhc_reporting.datasets_dataset_id_seq,
+    uhc_reporting.procedures_procedure_id_seq,
+    uhc_reporting.payer_transitions_transition_id_seq
+TO uhc_reporting_loader;

@@ -1,0 +1,76 @@
+-- Refresh of the intermediate and materialized client tables.
+--
+-- refresh() recomputes the procedure groups and every client's materialized rows for one
+-- dataset, or for all datasets when called with NULL, in the caller's transaction: readers
+-- keep their snapshot of the old rows until it commits. It runs as uhc_reporting_loader,
+-- the only role besides superusers that may compute pseudonyms and write client rows.
+-- The loader calls it for the dataset it loaded; call it with NULL after a rule change or
+-- a change of a client's payers (uhc_reporting.refresh_state shows whether one is due).
+CREATE FUNCTION uhc_reporting.refresh(only_dataset_id integer DEFAULT NULL) RETURNS void
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    default_group text := uhc_reporting.setting('default_group');
+BEGIN
+    -- Two concurrent refreshes would both delete and re-insert the same rows; the second
+    -- waits for the first to commit instead of failing on a duplicate key.
+    PERFORM pg_advisory_xact_lock(pg_catalog.hashtext('uhc_reporting.refresh'));
+
+    DELETE FROM uhc_reporting.procedure_classification g
+     WHERE only_dataset_id IS NULL OR g.dataset_id = only_dataset_id;
+    INSERT INTO uhc_reporting.procedure_classification (procedure_id, dataset_id, procedure_group)
+    SELECT pr.procedure_id, pr.dataset_id,
+           coalesce(uhc_reporting.classify(pr.description, pr.code), default_group)
+      FROM uhc_reporting.procedures pr
+     WHERE only_dataset_id IS NULL OR pr.dataset_id = only_dataset_id;
+
+    DELETE FROM uhc_reporting.client_procedure_rows r
+     WHERE only_dataset_id IS NULL OR r.dataset_id = only_dataset_id;
+    INSERT INTO uhc_reporting.client_procedure_rows
+           (client_id, procedure_id, dataset_id, encounter, patient_pseudonym, procedure_group,
+            procedure_code, procedure_description, base_cost, procedure_date, procedure_month,
+            organization_name, payer_name)
+    SELECT cp.client_id, p.procedure_id, p.dataset_id, p.encounter,
+           uhc_reporting.pseudonym(cp.client_code, p.patient),
+           g.procedure_group, p.procedure_code, p.procedure_description, p.base_cost,
+           p.procedure_date, date_trunc('month', p.procedure_date)::date,
+           p.organization_name, p.payer_name
+      FROM uhc_reporting.stg_procedures p
+      JOIN uhc_reporting.int_client_payers cp
+        ON cp.dataset_id = p.dataset_id AND cp.payer_id = p.payer_id
+      JOIN uhc_reporting.procedure_classification g ON g.procedure_id = p.procedure_id
+     WHERE only_dataset_id IS NULL OR p.dataset_id = only_dataset_id;
+
+    DELETE FROM uhc_reporting.client_encounter_rows r
+     WHERE only_dataset_id IS NULL OR r.dataset_id = only_dataset_id;
+    INSERT INTO uhc_reporting.client_encounter_rows
+           (client_id, dataset_id, encounter, patient_pseudonym, encounter_date,
+            encounter_month, encounter_class, base_encounter_cost)
+    SELECT cp.client_id, e.dataset_id, e.encounter,
+           uhc_reporting.pseudonym(cp.client_code, e.patient),
+           e.encounter_date, date_trunc('month', e.encounter_date)::date,
+           e.encounter_class, e.base_encounter_cost
+      FROM uhc_reporting.stg_encounters e
+      JOIN uhc_reporting.int_client_payers cp
+        ON cp.dataset_id = e.dataset_id AND cp.payer_id = e.payer_id
+     WHERE only_dataset_id IS NULL OR e.dataset_id = only_dataset_id;
+
+    DELETE FROM uhc_reporting.client_outside_summary s
+     WHERE only_dataset_id IS NULL OR s.dataset_id = only_dataset_id;
+    INSERT INTO uhc_reporting.client_outside_summary
+           (client_id, dataset_id, month, procedure_group, coverage, procedures, encounters, patients)
+    SELECT p.client_id, p.dataset_id, date_trunc('month', p.procedure_date)::date,
+           p.procedure_group, p.coverage,
+           count(*), count(DISTINCT p.encounter), count(DISTINCT p.patient)
+      FROM uhc_reporting.int_client_procedures p
+     WHERE p.coverage <> 'client-paid'
+       AND (only_dataset_id IS NULL OR p.dataset_id = only_dataset_id)
+     GROUP BY 1, 2, 3, 4, 5;
+
+    UPDATE uhc_reporting.refresh_state
+       SET last_refresh = pg_catalog.now(),
+           stale_since = CASE WHEN only_dataset_id IS NULL THEN NULL ELSE stale_since END,
+           stale_reason = CASE WHEN only_dataset_id IS NULL THEN NULL ELSE stale_reason END;
+END
+$$;
