@@ -1,6 +1,6 @@
 -- Client registry. A client is an insurer the advocacy group reports to. Its code is
 -- chosen at creation and never changes, because the client's pseudonym key is derived
--- from it. Its group role has a neutral name (uhc_reporting_client_<client_id>), since
+-- from it. Its group role has a neutral name (uhc_reporting_client_<database oid>_<client_id>), since
 -- every role can read pg_roles and no catalog may name a client.
 CREATE TABLE uhc_reporting.clients (
     client_id     integer GENERATED ALWAYS AS IDENTITY PRIMARY KEY,

@@ -108,7 +108,11 @@ BEGIN
     INSERT INTO uhc_reporting.clients (client_code, display_name, group_role)
     VALUES (client_code, display_name, '')
     RETURNING client_id INTO new_id;
-    new_role := 'uhc_reporting_client_' || new_id;
+    -- Roles belong to the whole cluster, so the name carries this database's OID: two
+    -- databases that use the extension never pick the same role name.
+    new_role := format('uhc_reporting_client_%s_%s',
+                       (SELECT d.oid FROM pg_catalog.pg_database d WHERE d.datname = current_database()),
+                       new_id);
     UPDATE uhc_reporting.clients SET group_role = new_role WHERE client_id = new_id;
 
     IF EXISTS (SELECT 1 FROM pg_catalog.pg_roles WHERE rolname = new_role) THEN
@@ -263,11 +267,10 @@ AS $$
      ORDER BY c.client_code;
 $$;
 
--- Drops client group roles (uhc_reporting_client_<n>) that no client of this database
--- uses and that own nothing, for example after DROP EXTENSION, which leaves roles behind
--- because roles belong to the whole cluster. Run it in the one database that uses the
--- extension; in a cluster where several databases use it, a role may belong to another
--- database's client. Returns the dropped role names.
+-- Drops this database's client group roles (uhc_reporting_client_<database oid>_<n>)
+-- that no client uses any more, for example those left behind by DROP EXTENSION, which
+-- cannot drop roles because roles belong to the whole cluster. Roles of other databases
+-- are never touched. Returns the dropped role names.
 CREATE FUNCTION uhc_reporting.drop_orphan_client_roles() RETURNS SETOF name
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
@@ -277,7 +280,9 @@ DECLARE
 BEGIN
     FOR orphan IN
         SELECT r.rolname FROM pg_catalog.pg_roles r
-         WHERE r.rolname ~ '^uhc_reporting_client_[0-9]+$'
+         WHERE r.rolname LIKE format('uhc\_reporting\_client\_%s\_%%',
+                                     (SELECT d.oid FROM pg_catalog.pg_database d
+                                       WHERE d.datname = current_database()))
            AND NOT EXISTS (SELECT 1 FROM uhc_reporting.clients c WHERE c.group_role = r.rolname)
     LOOP
         EXECUTE format('DROP ROLE %I', orphan);
