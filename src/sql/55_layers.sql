@@ -5,10 +5,10 @@
 -- procedure group, the coverage of each row seen from each client, and the pseudonym.
 -- Raw patient and encounter ids stay in these internal objects.
 --
--- What clients read is materialized into tables by uhc_reporting.refresh(), for three
--- reasons: the pseudonym key and the rules must be used by a privileged path only, a
--- client's query must not run native functions over other clients' rows, and row-level
--- security can be put on a table but not on a materialized view.
+-- What clients read is materialized into tables by uhc_reporting.refresh(). Only that
+-- privileged path uses the pseudonym key and the rules, and no client query runs a
+-- native function over other clients' rows. Tables, unlike materialized views, can
+-- carry row-level security.
 --
 -- Definitions:
 --   own rows     procedures and encounters whose encounter payer is one of the client's

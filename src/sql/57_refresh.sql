@@ -4,8 +4,8 @@
 -- dataset, or for all datasets when called with NULL, in the caller's transaction: readers
 -- keep their snapshot of the old rows until it commits. It runs as uhc_reporting_loader,
 -- the only role besides superusers that may compute pseudonyms and write client rows.
--- The loader calls it for the dataset it loaded; call it with NULL after a rule change or
--- a change of a client's payers (uhc_reporting.refresh_state shows whether one is due).
+-- The loader calls it for the dataset it loaded. Call it with NULL after a rule change or
+-- a change of a client's payers: uhc_reporting.refresh_state shows whether one is due.
 CREATE FUNCTION uhc_reporting.refresh(only_dataset_id integer DEFAULT NULL) RETURNS void
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
@@ -13,8 +13,8 @@ AS $$
 DECLARE
     default_group text := uhc_reporting.setting('default_group');
 BEGIN
-    -- Two concurrent refreshes would both delete and re-insert the same rows; the second
-    -- waits for the first to commit instead of failing on a duplicate key.
+    -- Two concurrent refreshes would both delete and re-insert the same rows, so the
+    -- second waits for the first to commit instead of failing on a duplicate key.
     PERFORM pg_advisory_xact_lock(pg_catalog.hashtext('uhc_reporting.refresh'));
 
     DELETE FROM uhc_reporting.procedure_classification g
