@@ -22,7 +22,7 @@ database=uhc_pseudonym_bench
 runs=5
 
 psql_admin() {
-    psql -X -q -v ON_ERROR_STOP=1 -h "$host" -p "$port" -U postgres -d postgres "$@"
+    PGOPTIONS="-c client_min_messages=warning" psql -X -q -v ON_ERROR_STOP=1 -h "$host" -p "$port" -U postgres -d postgres "$@"
 }
 psql_bench() {
     psql -X -q -v ON_ERROR_STOP=1 -h "$host" -p "$port" -U postgres -d "$database" "$@"
