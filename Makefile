@@ -34,7 +34,7 @@ PG_CPPFLAGS = -I$(CURDIR)/src
 PG_CXXFLAGS = -std=c++17 -Wno-register -fvisibility=hidden -Wall -Wextra
 # PGXS links with gcc, which does not add the C++ runtime by itself. The crypto library
 # is the one the server was built with (OpenSSL on Debian).
-SHLIB_LINK  = -lcrypto -lstdc++
+SHLIB_LINK  = -lcrypto -lstdc++ -Wl,--version-script=$(CURDIR)/src/pg/exports.map
 
 PG_CONFIG ?= $(firstword $(wildcard /usr/lib/postgresql/15/bin/pg_config) pg_config)
 
