@@ -55,7 +55,7 @@ if [ -z "$data_dir" ]; then
     /usr/bin/python3 tools/synthea_sample.py --layout 3.3 --patients 300 --seed 20261204 --out "$data_dir"
     dataset=sample
 else
-    dataset=$(basename "$data_dir" | tr -c 'A-Za-z0-9._-\n' '_' | cut -c1-63)
+    dataset=$(basename "$data_dir" | tr -c 'A-Za-z0-9._\n-' '_' | cut -c1-63)
 fi
 
 step "Loading $data_dir as dataset \"$dataset\""
