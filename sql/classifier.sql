@@ -99,7 +99,7 @@ SELECT rule_id, pattern, group_name, winner, reason
 SELECT rule_id, group_name, winner, reason
   FROM uhc_reporting.explain_classification(NULL, '1');
 
--- Ties on priority go to the lower rule_id, and explain says so.
+-- Ties on priority go to the lower rule_id, and explain gives that reason.
 INSERT INTO uhc_reporting.procedure_groups VALUES ('Regress A', 'test group'), ('Regress B', 'test group');
 INSERT INTO uhc_reporting.procedure_rules (rule_id, pattern, match_kind, priority, group_name)
 VALUES (9002, 'qqtie', 'substring', 7, 'Regress B'), (9001, 'qqt', 'prefix', 7, 'Regress A');

@@ -157,7 +157,7 @@ CompileTextRules(Classifier &c, char *message, std::size_t message_size)
 		return ClassifierStatus::TooManyStates;
 	}
 
-	/* Trie: delta holds -1 for a missing child until the breadth-first pass fills it. */
+	/* Trie: delta contains -1 for a missing child until the breadth-first pass fills it. */
 	const std::size_t k = c.class_count;
 	std::vector<std::int32_t> delta;
 	std::vector<std::vector<std::int32_t>> own_rules(1);

@@ -8,7 +8,7 @@
  * Every function is noexcept and reports failure through a status.
  *
  * Matching semantics (the caller lowers patterns and descriptions the way SQL lower()
- * does, or asks the core to fold ASCII, see ClassifierMatch):
+ * does, or requests ASCII folding from ClassifierMatch):
  *   substring  the pattern occurs anywhere in the description.
  *   word       the pattern occurs with no word character directly before or after it.
  *              A word character is an ASCII letter or digit or any byte >= 0x80 (so any
@@ -76,8 +76,8 @@ std::size_t ClassifierStateCount(const Classifier *classifier) noexcept;
 /*
  * Finds the winning rule for one description and an optional procedure code. text may be
  * null only when text_len is 0 and has_text is false. With fold_ascii the core maps
- * A-Z to a-z itself; the caller may ask for that only when SQL lower() is known to do
- * exactly that for every ASCII byte, and then gets NeedsLowering for non-ASCII text. On
+ * A-Z to a-z itself. The caller may request that only when SQL lower() is known to do
+ * exactly that for every ASCII byte. Non-ASCII text then gives NeedsLowering. On
  * Matched, *rule_index is the index of the winner in the array given to ClassifierBuild.
  * The function neither allocates nor fails.
  */

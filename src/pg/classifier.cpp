@@ -459,8 +459,8 @@ RebuildCache(void)
 
 /*
  * Makes sure the cache is built and current for this top-level statement. Only the first
- * call of a statement does any work; later calls in the same statement keep the rules
- * they found, even if an invalidation arrives meanwhile.
+ * call of a statement does any work. Later calls in the same statement keep the rules
+ * it found, even if an invalidation arrives meanwhile.
  */
 void
 EnsureCacheCurrent(void)
@@ -663,8 +663,8 @@ uhc_classify_with_code(PG_FUNCTION_ARGS)
  * SQL function: uhc_reporting.explain_classification(description text, procedure_code text)
  * returns table(rule_id, pattern, match_kind, priority, group_name, winner, reason)
  * Lists every matching enabled rule. The winner comes from the same automaton as
- * classify(); the matching rules are found by checking each rule on its own, and the two
- * must agree.
+ * classify(). The matching rules come from checking each rule on its own, and an
+ * internal error is raised if the two disagree.
  */
 Datum
 uhc_explain_classification(PG_FUNCTION_ARGS)

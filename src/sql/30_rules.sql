@@ -1,6 +1,6 @@
 -- Procedure groups and the rules that assign them. Analysts edit both tables with plain
--- SQL; uhc_reporting.classify() compiles the enabled rules once per backend and sees a
--- change from the next statement (see docs/classifier.md).
+-- SQL. uhc_reporting.classify() compiles the enabled rules once per backend and uses a
+-- change from the next statement on (see docs/classifier.md).
 
 CREATE TABLE uhc_reporting.procedure_groups (
     group_name  text PRIMARY KEY

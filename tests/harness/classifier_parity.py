@@ -3,11 +3,11 @@
 
 usage: classifier_parity.py HOST PORT DBNAME
 
-The expression is a CASE over lower(description), with one branch per run of
-consecutive rules (in winner order) that assign the same group: code rules first,
-substring and prefix rules as LIKE with %, _ and \\ escaped, word rules as a regular
-expression using the same word-character class (ASCII letters and digits, and every
-non-ASCII character). It is evaluated on the server next to classify(), for
+The expression is a CASE over lower(description) with one branch per run of
+consecutive rules (in winner order) that assign the same group. Code rules come first.
+Substring and prefix rules become LIKE with %, _ and \\ escaped. Word rules become a
+regular expression with the same word-character class: ASCII letters and digits, and
+every non-ASCII character. It is evaluated on the server next to classify(), for
 
   * every procedure row of the real Synthea datasets (../shared/data/synthea,
     or $UHC_SHARED_DATA), read here and copied into a table, and
