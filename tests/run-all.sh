@@ -110,8 +110,13 @@ fi
 
 run_stage "pg_regress" pg_regress_tests
 run_stage "rule visibility across sessions" bash tests/harness/isolation.sh "$PGHOST" "$PGPORT"
-run_stage "classifier parity with SQL" /usr/bin/python3 tests/harness/classifier_parity.py "$PGHOST" "$PGPORT" postgres
-run_stage "loader" bash tests/harness/loader_tests.sh "$PGHOST" "$PGPORT" postgres
+# The parity and loader harnesses work in a database that already has the extension.
+create_harness_database() {
+    createdb uhc_harness && psql -X -q -d uhc_harness -c 'CREATE EXTENSION uhc_reporting'
+}
+run_stage "create the harness database" create_harness_database
+run_stage "classifier parity with SQL" /usr/bin/python3 tests/harness/classifier_parity.py "$PGHOST" "$PGPORT" uhc_harness
+run_stage "loader" bash tests/harness/loader_tests.sh "$PGHOST" "$PGPORT" uhc_harness
 
 real_data_present
 case $? in
