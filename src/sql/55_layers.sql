@@ -105,6 +105,20 @@ SELECT m.client_id,
   JOIN uhc_reporting.stg_procedures p ON p.dataset_id = m.dataset_id AND p.patient = m.patient
   JOIN uhc_reporting.procedure_classification g ON g.procedure_id = p.procedure_id;
 
+-- Intermediate: the pseudonym of every member of every client, computed once per
+-- (client, patient) by refresh_pseudonyms() with the key of that client. The client rows
+-- below copy it, so the key is used once per patient and not once per row. Clients
+-- never read this table.
+CREATE TABLE uhc_reporting.client_patient_pseudonyms (
+    client_id          integer NOT NULL REFERENCES uhc_reporting.clients ON DELETE CASCADE,
+    dataset_id         integer NOT NULL,
+    patient            uuid NOT NULL,
+    patient_pseudonym  text NOT NULL,
+    PRIMARY KEY (client_id, dataset_id, patient)
+);
+CREATE INDEX client_patient_pseudonyms_dataset_idx
+    ON uhc_reporting.client_patient_pseudonyms (dataset_id);
+
 -- Materialized client rows. Each table carries client_id first in its primary key, so
 -- the row-level-security filter on client_id is an index condition and a client's scan
 -- never reads another client's rows.

@@ -51,7 +51,8 @@ GRANT SELECT, INSERT, UPDATE, DELETE ON
     uhc_reporting.datasets, uhc_reporting.payers, uhc_reporting.organizations,
     uhc_reporting.patients, uhc_reporting.encounters, uhc_reporting.procedures,
     uhc_reporting.payer_transitions, uhc_reporting.procedure_classification,
-    uhc_reporting.client_procedure_rows, uhc_reporting.client_encounter_rows,
+    uhc_reporting.client_patient_pseudonyms, uhc_reporting.client_procedure_rows,
+    uhc_reporting.client_encounter_rows,
     uhc_reporting.client_outside_summary, uhc_reporting.refresh_state
     TO uhc_reporting_loader;
 GRANT SELECT ON uhc_reporting.clients, uhc_reporting.client_payers, uhc_reporting.settings,
@@ -59,7 +60,9 @@ GRANT SELECT ON uhc_reporting.clients, uhc_reporting.client_payers, uhc_reportin
     uhc_reporting.int_client_payers, uhc_reporting.int_client_members,
     uhc_reporting.int_client_procedures
     TO uhc_reporting_loader;
-GRANT EXECUTE ON FUNCTION uhc_reporting.setting(text), uhc_reporting.refresh(integer)
+GRANT EXECUTE ON FUNCTION uhc_reporting.setting(text), uhc_reporting.refresh(integer),
+    uhc_reporting.refresh_classification(integer), uhc_reporting.refresh_pseudonyms(integer),
+    uhc_reporting.refresh_client_rows(integer), uhc_reporting.refresh_summaries(integer)
     TO uhc_reporting_loader;
 
 -- The role manager keeps the registry and its audit trail.
@@ -102,8 +105,8 @@ DO $policies$
 DECLARE
     client_table text;
 BEGIN
-    FOREACH client_table IN ARRAY ARRAY['client_procedure_rows', 'client_encounter_rows',
-                                        'client_outside_summary']
+    FOREACH client_table IN ARRAY ARRAY['client_patient_pseudonyms', 'client_procedure_rows',
+                                        'client_encounter_rows', 'client_outside_summary']
     LOOP
         EXECUTE format('ALTER TABLE uhc_reporting.%I ENABLE ROW LEVEL SECURITY', client_table);
         EXECUTE format('ALTER TABLE uhc_reporting.%I FORCE ROW LEVEL SECURITY', client_table);
