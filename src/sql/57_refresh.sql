@@ -12,6 +12,30 @@
 -- (for example how pseudonyms are assigned) without rewriting the others. The steps run
 -- with the caller's rights and only refresh() may call them.
 
+-- Updates the planner statistics of the tables a refresh step reads. Right after a load
+-- the new rows have none, and the planner then joins them with nested loops: measured on
+-- an 11,742-procedure dataset, the client rows step took 87 s without statistics and
+-- 0.07 s with them. ANALYZE needs the table owner, so this runs as uhc_reporting_owner,
+-- and it analyzes a fixed list only.
+CREATE FUNCTION uhc_reporting.analyze_refresh_inputs(stage text) RETURNS void
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    CASE stage
+    WHEN 'source' THEN
+        ANALYZE uhc_reporting.payers, uhc_reporting.organizations, uhc_reporting.patients,
+                uhc_reporting.encounters, uhc_reporting.procedures, uhc_reporting.payer_transitions,
+                uhc_reporting.clients, uhc_reporting.client_payers;
+    WHEN 'intermediate' THEN
+        ANALYZE uhc_reporting.procedure_classification, uhc_reporting.client_patient_pseudonyms;
+    ELSE
+        RAISE EXCEPTION 'unrecognized refresh stage "%"', stage
+            USING ERRCODE = 'invalid_parameter_value';
+    END CASE;
+END
+$$;
+
 CREATE FUNCTION uhc_reporting.refresh_classification(only_dataset_id integer) RETURNS void
 LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, pg_temp
@@ -113,8 +137,10 @@ BEGIN
     -- second waits for the first to commit instead of failing on a duplicate key.
     PERFORM pg_advisory_xact_lock(pg_catalog.hashtext('uhc_reporting.refresh'));
 
+    PERFORM uhc_reporting.analyze_refresh_inputs('source');
     PERFORM uhc_reporting.refresh_classification(only_dataset_id);
     PERFORM uhc_reporting.refresh_pseudonyms(only_dataset_id);
+    PERFORM uhc_reporting.analyze_refresh_inputs('intermediate');
     PERFORM uhc_reporting.refresh_client_rows(only_dataset_id);
     PERFORM uhc_reporting.refresh_summaries(only_dataset_id);
 

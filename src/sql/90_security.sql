@@ -23,6 +23,7 @@ $ownership$;
 
 -- SECURITY DEFINER functions run as a role that has exactly the rights they need.
 ALTER FUNCTION uhc_reporting.refresh(integer) OWNER TO uhc_reporting_loader;
+ALTER FUNCTION uhc_reporting.analyze_refresh_inputs(text) OWNER TO uhc_reporting_owner;
 ALTER FUNCTION uhc_reporting.create_client(text, text, text[]) OWNER TO uhc_reporting_role_manager;
 ALTER FUNCTION uhc_reporting.add_client_payer(text, text) OWNER TO uhc_reporting_role_manager;
 ALTER FUNCTION uhc_reporting.remove_client_payer(text, text) OWNER TO uhc_reporting_role_manager;
@@ -62,7 +63,8 @@ GRANT SELECT ON uhc_reporting.clients, uhc_reporting.client_payers, uhc_reportin
     TO uhc_reporting_loader;
 GRANT EXECUTE ON FUNCTION uhc_reporting.setting(text), uhc_reporting.refresh(integer),
     uhc_reporting.refresh_classification(integer), uhc_reporting.refresh_pseudonyms(integer),
-    uhc_reporting.refresh_client_rows(integer), uhc_reporting.refresh_summaries(integer)
+    uhc_reporting.refresh_client_rows(integer), uhc_reporting.refresh_summaries(integer),
+    uhc_reporting.analyze_refresh_inputs(text)
     TO uhc_reporting_loader;
 
 -- The role manager keeps the registry and its audit trail.
