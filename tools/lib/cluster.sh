@@ -21,11 +21,14 @@ uhc_as_server_user() {
     fi
 }
 
-# Prints a free TCP port number, used only to name the Unix socket file.
+# Prints a port number that no cluster here uses, neither on TCP nor as a socket file in
+# a folder under /tmp, where these clusters keep their sockets.
 uhc_free_port() {
     local port
     for port in $(seq 55400 55499); do
-        if [ ! -e "/tmp/.s.PGSQL.$port" ] && ! ss -ltn 2>/dev/null | grep -q ":$port "; then
+        if ! compgen -G "/tmp/.s.PGSQL.$port" >/dev/null \
+            && ! compgen -G "/tmp/*/.s.PGSQL.$port" >/dev/null \
+            && ! ss -ltn 2>/dev/null | grep -q ":$port "; then
             echo "$port"
             return 0
         fi
