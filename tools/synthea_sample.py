@@ -23,7 +23,8 @@ import uuid
 
 LAYOUTS = ("2.x", "3.1", "3.3")
 
-# Simulation end; encounters and coverage run up to this day.
+# Last simulated day. Encounters start on or before it, and coverage periods may end up
+# to 300 days later, as they do in Synthea output.
 SIMULATION_END = datetime.date(2024, 6, 30)
 
 HEADERS = {
@@ -95,7 +96,7 @@ PAYERS = [
 # name-derived (version 3) ids of Synthea do.
 ID_NAMESPACE = uuid.UUID("6f1c9a52-3c1e-4a59-9d7e-2b8f0c4e5a11")
 
-# Facility name stems; each gets a city and a kind below.
+# Facility name stems. Each is combined with two of ORG_KINDS and placed in one of PLACES.
 ORG_STEMS = [
     "MERCY", "SAINT LUKE'S", "RIVERSIDE", "LAKEVIEW", "VALLEY", "PINE RIDGE", "HARBOR",
     "MEADOWBROOK", "CEDAR HILL", "NORTHGATE", "SOUTHSHORE", "WESTFIELD", "GREENWOOD",

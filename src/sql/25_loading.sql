@@ -34,8 +34,47 @@ BEGIN
 END
 $$;
 
--- Stores the row count of every source table in datasets.row_counts, then runs
--- uhc_reporting.refresh(dataset_id) when that function is installed. Returns the counts.
+-- Runs ANALYZE on the source tables. After a load into tables whose statistics describe
+-- them as empty, deleting a dataset of 100,000 procedures took 8 minutes instead of half a
+-- second (PostgreSQL 15, 2 cores), and the refresh slows down the same way. PostgreSQL 15
+-- lets only a table's owner or a superuser ANALYZE, so this SECURITY DEFINER function keeps
+-- the installing superuser as owner. It takes no arguments and only analyzes fixed tables.
+CREATE FUNCTION uhc_reporting.analyze_source_tables()
+RETURNS void
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    source_table record;
+    not_analyzed text[] := '{}';
+BEGIN
+    FOR source_table IN
+        SELECT c.oid::regclass AS name, pg_catalog.pg_has_role(c.relowner, 'USAGE') AS can_analyze
+          FROM pg_catalog.pg_class c
+         WHERE c.relnamespace = 'uhc_reporting'::regnamespace
+           AND c.relname IN ('datasets', 'payers', 'organizations', 'patients', 'encounters',
+                             'procedures', 'payer_transitions')
+         ORDER BY c.relname
+    LOOP
+        IF source_table.can_analyze THEN
+            EXECUTE pg_catalog.format('ANALYZE %s', source_table.name);
+        ELSE
+            not_analyzed := not_analyzed || source_table.name::text;
+        END IF;
+    END LOOP;
+    IF pg_catalog.cardinality(not_analyzed) > 0 THEN
+        RAISE WARNING 'could not analyze %, their statistics stay stale',
+                pg_catalog.array_to_string(not_analyzed, ', ')
+            USING HINT = 'Make the owner of uhc_reporting.analyze_source_tables() a superuser or '
+                         'a member of the owner of the source tables, so that reloads and '
+                         'refreshes keep fast query plans.';
+    END IF;
+END
+$$;
+
+-- Stores the row count of every source table in datasets.row_counts, analyzes the source
+-- tables, then runs uhc_reporting.refresh(dataset_id) when that function is installed.
+-- Returns the counts.
 CREATE FUNCTION uhc_reporting.finish_dataset_load(dataset_id integer)
 RETURNS jsonb
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
@@ -72,6 +111,10 @@ BEGIN
        SET row_counts = counts
      WHERE d.dataset_id = finish_dataset_load.dataset_id;
 
+    -- Fresh statistics keep the plans of the refresh below, and of the foreign key checks
+    -- that run when this dataset is replaced, from treating the tables as empty.
+    PERFORM uhc_reporting.analyze_source_tables();
+
     -- The refresh function belongs to a later part of the install script, and a
     -- deployment may run without it, so it is looked up and called dynamically.
     IF pg_catalog.to_regprocedure('uhc_reporting.refresh(integer)') IS NOT NULL THEN
@@ -84,11 +127,13 @@ $$;
 
 REVOKE ALL ON FUNCTION uhc_reporting.begin_dataset_load(text, text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION uhc_reporting.finish_dataset_load(integer) FROM PUBLIC;
+REVOKE ALL ON FUNCTION uhc_reporting.analyze_source_tables() FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION uhc_reporting.begin_dataset_load(text, text) TO uhc_reporting_loader;
 GRANT EXECUTE ON FUNCTION uhc_reporting.finish_dataset_load(integer) TO uhc_reporting_loader;
+GRANT EXECUTE ON FUNCTION uhc_reporting.analyze_source_tables() TO uhc_reporting_loader;
 
 -- The loader COPYs into the source tables as its own role, so it needs INSERT there.
--- SELECT lets it read back counts and checksums, DELETE lets it remove a dataset's rows.
+-- SELECT and DELETE let a loader role inspect and remove a dataset's rows.
 GRANT SELECT, INSERT, DELETE ON
     uhc_reporting.datasets,
     uhc_reporting.payers,
@@ -98,8 +143,18 @@ GRANT SELECT, INSERT, DELETE ON
     uhc_reporting.procedures,
     uhc_reporting.payer_transitions
 TO uhc_reporting_loader;
+-- finish_dataset_load() stores the row counts, and it may run as a loader role.
+GRANT UPDATE (row_counts) ON uhc_reporting.datasets TO uhc_reporting_loader;
 GRANT USAGE ON SEQUENCE
     uhc_reporting.datasets_dataset_id_seq,
     uhc_reporting.procedures_procedure_id_seq,
     uhc_reporting.payer_transitions_transition_id_seq
 TO uhc_reporting_loader;
+
+-- Replacing a dataset deletes its rows, and every deleted patient, organization or payer
+-- row makes PostgreSQL look up referencing rows by the foreign key columns. Without these
+-- indexes each lookup scans all of the dataset's procedures, encounters or coverage rows:
+-- deleting a dataset of 100,000 procedures took 9.4 s without them and 0.5 s with them.
+CREATE INDEX procedures_patient_idx ON uhc_reporting.procedures (dataset_id, patient);
+CREATE INDEX encounters_organization_idx ON uhc_reporting.encounters (dataset_id, organization);
+CREATE INDEX payer_transitions_payer_idx ON uhc_reporting.payer_transitions (dataset_id, payer);

@@ -31,7 +31,7 @@ REAL_DATA = os.path.join(os.path.dirname(REPO), "shared", "data", "synthea")
 TABLES = ("payers", "organizations", "patients", "encounters", "procedures", "payer_transitions")
 CORPUS_DATASET = "loader-corpus"
 
-# CSV headers whose values identify a person or are personal data; an error message must
+# CSV headers whose values identify a person or are personal data. An error message must
 # not repeat any of their values.
 PII_HEADERS = {"ID", "PATIENT", "ENCOUNTER", "PAYER", "ORGANIZATION", "PROVIDER", "MEMBERID",
                "SECONDARY_PAYER", "BIRTHDATE", "DEATHDATE", "SSN", "DRIVERS", "PASSPORT",
@@ -258,6 +258,50 @@ def generate(layout, folder, patients=None, procedures=None, seed=11):
     subprocess.run(command, check=True, capture_output=True)
 
 
+def read_header_line(path):
+    with open(path, encoding="utf-8") as handle:
+        return handle.readline().rstrip("\n")
+
+
+def test_generator(results, database, work):
+    """Generator output is deterministic and uses Synthea's header of each layout."""
+    first = os.path.join(work, "generator-a")
+    second = os.path.join(work, "generator-b")
+    other_seed = os.path.join(work, "generator-c")
+    generate("3.3", first, patients=15, seed=5)
+    generate("3.3", second, patients=15, seed=5)
+    generate("3.3", other_seed, patients=15, seed=6)
+    for table in TABLES:
+        name = table + ".csv"
+        with open(os.path.join(first, name), "rb") as a, open(os.path.join(second, name), "rb") as b:
+            results.check("generator: same seed, same " + name, a.read() == b.read())
+    with open(os.path.join(first, "patients.csv"), "rb") as a, \
+            open(os.path.join(other_seed, "patients.csv"), "rb") as c:
+        results.check("generator: other seed, other patients", a.read() != c.read())
+
+    # Expected headers: the real 2.7 and 3.1 exports, and for 3.3 the 3.1 header with
+    # MIDDLE after FIRST and SYSTEM after ENCOUNTER.
+    real = {"2.x": os.path.join(REAL_DATA, "synthea-2.7-mcode-115p"),
+            "3.1": os.path.join(REAL_DATA, "synthea-3.1-unmc-111p")}
+    if not all(os.path.isdir(folder) for folder in real.values()):
+        results.check("generator: real data for header comparison", False, REAL_DATA)
+        return
+    for layout in ("2.x", "3.1", "3.3"):
+        folder = os.path.join(work, "generator-" + layout)
+        generate(layout, folder, patients=3)
+        for table in TABLES:
+            expected = read_header_line(os.path.join(real["2.x" if layout == "2.x" else "3.1"], table + ".csv"))
+            if layout == "3.3" and table == "patients":
+                expected = expected.replace(",FIRST,", ",FIRST,MIDDLE,")
+            if layout == "3.3" and table == "procedures":
+                expected = expected.replace(",ENCOUNTER,", ",ENCOUNTER,SYSTEM,")
+            results.equal("generator: %s %s header" % (layout, table),
+                          read_header_line(os.path.join(folder, table + ".csv")), expected)
+        with open(os.path.join(folder, "procedures.csv"), "rb") as handle:
+            content = handle.read()
+        results.check("generator: %s has no CR or quote" % layout, b"\r" not in content and b'"' not in content)
+
+
 def test_samples_and_real_data(results, database, work):
     for layout in ("2.x", "3.1", "3.3"):
         folder = os.path.join(work, "sample-" + layout)
@@ -340,7 +384,7 @@ def main(argv):
                 run_case(results, database, case, work)
             except Exception:
                 results.check(case, False, traceback.format_exc())
-        for test in (test_samples_and_real_data, test_reload_replaces, test_large_file_failing_last_row):
+        for test in (test_generator, test_samples_and_real_data, test_reload_replaces, test_large_file_failing_last_row):
             try:
                 test(results, database, work)
             except Exception:
