@@ -18,11 +18,13 @@ GLUE_SRCS  = $(sort $(wildcard src/pg/*.cpp))
 OBJS       = $(CORE_SRCS:.cpp=.o) $(GLUE_SRCS:.cpp=.o)
 PGFILEDESC = "uhc_reporting - pseudonymized payer reporting"
 
-# The install script of each version is assembled from the numbered pieces in src/sql/,
-# so that each concept (roles, source tables, rules, views, security) has its own file.
-SQL_PIECES = $(sort $(wildcard src/sql/*.sql))
-DATA_built = $(EXT_NAME)--$(EXTVERSION).sql
-DATA       = control/$(EXT_NAME).control $(wildcard control/$(EXT_NAME)--*--*.sql)
+# Release 0.1.0's install script is frozen in control/ and never edited: it was assembled
+# from the pieces in src/sql/0.1.0/, one concept per file (roles, source tables, rules,
+# views, security), and check-frozen verifies that both still agree. Each later version
+# ships only an upgrade script, assembled the same way from src/sql/<version>/, so a
+# fresh install runs 0.1.0 and then every upgrade in turn.
+FROZEN_PIECES = $(sort $(wildcard src/sql/0.1.0/*.sql))
+DATA       = control/$(EXT_NAME).control control/$(EXT_NAME)--0.1.0.sql
 MODULEDIR  = extension
 
 REGRESS      = $(basename $(notdir $(sort $(wildcard sql/*.sql))))
@@ -53,10 +55,11 @@ $(warning uhc_reporting is developed and tested on PostgreSQL 15, not $(PG_MAJOR
 endif
 endif
 
-$(EXT_NAME)--$(EXTVERSION).sql: $(SQL_PIECES)
-	cat $^ > $@
+.PHONY: demo test unit check-frozen
+check-frozen:
+	cat $(FROZEN_PIECES) | cmp -s - control/$(EXT_NAME)--0.1.0.sql || \
+	  { echo "src/sql/0.1.0/ no longer matches the frozen control/$(EXT_NAME)--0.1.0.sql" >&2; exit 1; }
 
-.PHONY: demo test unit
 demo:
 	bash tools/demo.sh
 

@@ -46,6 +46,7 @@ run_stage() {
 }
 
 build_and_install() {
+    make -s check-frozen || return 1
     make -s >/dev/null || return 1
     if [ "$(id -u)" -eq 0 ]; then
         make -s install >/dev/null
