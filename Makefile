@@ -10,7 +10,7 @@
 # The control file lives in control/, so it is installed through DATA and EXTENSION
 # (which would look for it at the top level) is not set.
 EXT_NAME   = uhc_reporting
-EXTVERSION = 0.1.0
+EXTVERSION = 0.2.0
 
 MODULE_big = uhc_reporting
 CORE_SRCS  = $(sort $(wildcard src/core/*.cpp))
@@ -25,6 +25,8 @@ PGFILEDESC = "uhc_reporting - pseudonymized payer reporting"
 # fresh install runs 0.1.0 and then every upgrade in turn.
 FROZEN_PIECES = $(sort $(wildcard src/sql/0.1.0/*.sql))
 DATA       = control/$(EXT_NAME).control control/$(EXT_NAME)--0.1.0.sql
+UPGRADE_PIECES = $(sort $(wildcard src/sql/$(EXTVERSION)/*.sql))
+DATA_built = $(EXT_NAME)--0.1.0--$(EXTVERSION).sql
 MODULEDIR  = extension
 
 REGRESS      = $(basename $(notdir $(sort $(wildcard sql/*.sql))))
@@ -54,6 +56,9 @@ ifneq ($(PG_MAJOR),15)
 $(warning uhc_reporting is developed and tested on PostgreSQL 15, not $(PG_MAJOR))
 endif
 endif
+
+$(EXT_NAME)--0.1.0--$(EXTVERSION).sql: $(UPGRADE_PIECES)
+	cat $^ > $@
 
 .PHONY: demo test unit check-frozen
 check-frozen:
