@@ -24,11 +24,13 @@ pg_bin=${PG_BIN:-/usr/lib/postgresql/15/bin}
 passed=0
 failed=0
 
-# The server's OS user owns the data directory, and pg_ctl must run as that user.
+# The server's OS user owns the data directory, and pg_ctl must run as that user. It
+# starts in / because that user may not be allowed into the current folder (a CI clone
+# under a mode 0700 temporary folder), and pg_ctl would then print a warning.
 server_user=$(stat -c %U "$data_dir")
 as_server_user() {
     if [ "$(id -u)" -eq 0 ] && [ "$server_user" != root ]; then
-        runuser -u "$server_user" -- "$@"
+        (cd / && runuser -u "$server_user" -- "$@")
     else
         "$@"
     fi
@@ -192,7 +194,7 @@ expect_error "no keys" F0000 "contains no keys"
 write_key_file "1 $good_key"$'\n'; reload
 rotate_command="printf '1 $good_key\\n2 $other_key\\n' > '$key_file'"
 if [ "$(id -u)" -eq 0 ] && [ "$server_user" != root ]; then
-    rotate_command+=" && runuser -u '$server_user' -- '$pg_bin/pg_ctl' -D '$data_dir' reload"
+    rotate_command+=" && cd / && runuser -u '$server_user' -- '$pg_bin/pg_ctl' -D '$data_dir' reload"
 else
     rotate_command+=" && '$pg_bin/pg_ctl' -D '$data_dir' reload"
 fi

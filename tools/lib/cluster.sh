@@ -12,10 +12,11 @@ uhc_server_user() {
     if [ "$(id -u)" -eq 0 ]; then echo postgres; else id -un; fi
 }
 
-# Runs a command as the server's OS user.
+# Runs a command as the server's OS user. It starts in / because that user may not be
+# allowed into the current folder, for example a clone under a mode 0700 temporary folder.
 uhc_as_server_user() {
     if [ "$(id -u)" -eq 0 ]; then
-        runuser -u postgres -- "$@"
+        (cd / && runuser -u postgres -- "$@")
     else
         "$@"
     fi
