@@ -8,6 +8,8 @@
 
 #include <cstring>
 
+#include <openssl/rand.h>
+
 namespace uhc {
 
 const char kClientKeyInfoLabel[] = "uhc_reporting pseudonym v1";
@@ -130,6 +132,35 @@ compute_pseudonym(const HmacSha256Key &client_hmac, std::uint32_t version,
 
 	wipe_secret(mac, sizeof(mac));
 	return n;
+}
+
+std::size_t
+format_pseudonym_token(const std::uint8_t random[kTokenRandomBytes],
+					   char buffer[kTokenBufferLength]) noexcept
+{
+	buffer[0] = 'T';
+	buffer[1] = '1';
+	buffer[2] = '-';
+	encode_crockford_base32_128(random, buffer + 3);
+	buffer[3 + kPseudonymDigits] = '\0';
+	return 3 + kPseudonymDigits;
+}
+
+std::size_t
+generate_pseudonym_token(char buffer[kTokenBufferLength]) noexcept
+{
+	std::uint8_t random[kTokenRandomBytes];
+
+	if (RAND_bytes(random, static_cast<int>(sizeof(random))) != 1)
+	{
+		buffer[0] = '\0';
+		return 0;
+	}
+
+	std::size_t length = format_pseudonym_token(random, buffer);
+
+	wipe_secret(random, sizeof(random));
+	return length;
 }
 
 bool

@@ -24,6 +24,13 @@ constexpr std::size_t kPseudonymDigits = 26;
 /* "P" + up to 10 digits of a positive int32 version + "-" + 26 digits + NUL. */
 constexpr std::size_t kPseudonymBufferLength = 1 + 10 + 1 + kPseudonymDigits + 1;
 
+/* Random bytes of a pseudonym token, the same 128 bits that a keyed pseudonym carries. */
+constexpr std::size_t kTokenRandomBytes = 16;
+
+/* "T1-" + 26 digits + NUL. The 1 is the token format version, not a key version, because
+ * a token does not depend on any key. */
+constexpr std::size_t kTokenBufferLength = 3 + kPseudonymDigits + 1;
+
 /* Hex digits of the key fingerprint, 64 bits of HMAC-SHA256. */
 constexpr std::size_t kFingerprintHexDigits = 16;
 
@@ -61,6 +68,18 @@ void encode_crockford_base32_128(const std::uint8_t value[16], char digits[kPseu
 std::size_t compute_pseudonym(const HmacSha256Key &client_hmac, std::uint32_t version,
 							  const std::uint8_t uuid[kUuidLength],
 							  char buffer[kPseudonymBufferLength]) noexcept;
+
+/* Writes "T1-" and the 26 Crockford base32 digits of a 128-bit big-endian value to
+ * buffer, NUL-terminated. Returns the text length. */
+std::size_t format_pseudonym_token(const std::uint8_t random[kTokenRandomBytes],
+								   char buffer[kTokenBufferLength]) noexcept;
+
+/*
+ * Writes a new random token: 128 bits from OpenSSL's RAND_bytes, formatted as by
+ * format_pseudonym_token. Returns the text length, or 0 if OpenSSL has no random bytes
+ * to give, in which case buffer holds no token.
+ */
+std::size_t generate_pseudonym_token(char buffer[kTokenBufferLength]) noexcept;
 
 /* Writes the first 16 lower-case hex digits of HMAC-SHA256(master key,
  * "uhc_reporting key fingerprint") and a NUL. Returns false only if OpenSSL fails. */

@@ -7,10 +7,16 @@
  * CacheMemoryContext and holds only plain data. Every configuration reload marks it
  * stale and wipes it, so the next call re-reads the file; that is how a rotated key
  * reaches existing sessions.
+ *
+ * With uhc_reporting.key_file empty and uhc_reporting.allow_development_key on, the keys
+ * come from the environment variable UHC_REPORTING_DEVELOPMENT_KEY of the server instead,
+ * with a WARNING at every load. Both settings are sighup settings, so no session can
+ * switch to the development key.
  */
 #include "pg/keyring.h"
 
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <unistd.h>
 
@@ -24,6 +30,7 @@ extern "C" {
 
 extern "C" {
 static void assign_key_file(const char *new_value, void *extra);
+static void assign_allow_development_key(bool new_value, void *extra);
 static void wipe_key_cache_at_exit(int code, Datum arg);
 }
 
@@ -55,6 +62,12 @@ struct KeyCache {
 
 /* Value of uhc_reporting.key_file. The GUC machinery owns the string. */
 char *key_file_path = nullptr;
+
+/* Value of uhc_reporting.allow_development_key. */
+bool allow_development_key = false;
+
+/* The server's environment variable that holds development keys, in the key file format. */
+const char *const kDevelopmentKeyVariable = "UHC_REPORTING_DEVELOPMENT_KEY";
 
 /* Allocated on first use in a child of CacheMemoryContext and kept for the life of the
  * backend. */
@@ -169,6 +182,64 @@ report_keyring_error(const uhc::KeyringError &error, const char *path)
 	elog(ERROR, "unrecognized key file status %d", static_cast<int>(error.status));
 }
 
+/*
+ * Parses the development keys from the server's environment into the key cache and
+ * warns that they are in use. The caller has checked uhc_reporting.allow_development_key.
+ * NOTE: the variable's text stays in the environment of the postmaster and of every
+ * backend, where only the server's OS user and root can read it (/proc/PID/environ).
+ */
+void
+load_development_key(void)
+{
+	const char *text = std::getenv(kDevelopmentKeyVariable);
+
+	if (text == nullptr || text[0] == '\0')
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("environment variable %s is not set", kDevelopmentKeyVariable),
+				 errdetail("uhc_reporting.allow_development_key is on and uhc_reporting.key_file "
+						   "is empty, so the development key must come from the server's "
+						   "environment."),
+				 errhint("Start the server with %s set to \"1 <64 hex digits>\", or set "
+						 "uhc_reporting.key_file.", kDevelopmentKeyVariable)));
+
+	uhc::KeyringError error{uhc::KeyringStatus::kOk, 0, 0, 0};
+
+	try
+	{
+		uhc::parse_keyring(text, std::strlen(text), &key_cache->keyring, &error);
+	}
+	catch (...)
+	{
+		/* Unreachable, since parse_keyring is noexcept, but every core call sits in a
+		 * try block. */
+		error.status = uhc::KeyringStatus::kMalformedLine;
+		error.line = 0;
+	}
+
+	if (error.status != uhc::KeyringStatus::kOk)
+	{
+		wipe_key_cache();
+		ereport(ERROR,
+				(errcode(ERRCODE_CONFIG_FILE_ERROR),
+				 errmsg("invalid development key in environment variable %s",
+						kDevelopmentKeyVariable),
+				 errdetail("The value must use the key file format, lines of \"<version> <64 hex "
+						   "digits>\", and line %zu does not.", error.line),
+				 errhint("Fix the variable and restart the server, or set "
+						 "uhc_reporting.key_file.")));
+	}
+
+	ereport(WARNING,
+			(errmsg("using the development pseudonym key from environment variable %s",
+					kDevelopmentKeyVariable),
+			 errdetail("uhc_reporting.key_file is empty and uhc_reporting.allow_development_key "
+					   "is on. Pseudonyms computed with a development key must not reach a "
+					   "client."),
+			 errhint("In production, set uhc_reporting.key_file and turn "
+					 "uhc_reporting.allow_development_key off.")));
+}
+
 /* Returns the loaded keyring, reading the key file first if the cache is empty or stale. */
 const uhc::Keyring &
 loaded_keyring(void)
@@ -176,7 +247,9 @@ loaded_keyring(void)
 	if (key_cache != nullptr && key_cache->loaded)
 		return key_cache->keyring;
 
-	if (key_file_path == nullptr || key_file_path[0] == '\0')
+	bool use_development_key = key_file_path == nullptr || key_file_path[0] == '\0';
+
+	if (use_development_key && !allow_development_key)
 		ereport(ERROR,
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 				 errmsg("uhc_reporting.key_file is not set"),
@@ -190,6 +263,14 @@ loaded_keyring(void)
 
 		key_cache = static_cast<KeyCache *>(MemoryContextAllocZero(context, sizeof(KeyCache)));
 		on_proc_exit(wipe_key_cache_at_exit, 0);
+	}
+
+	if (use_development_key)
+	{
+		load_development_key();
+		key_cache->loaded = true;
+		key_cache->last_hit = -1;
+		return key_cache->keyring;
 	}
 
 	uhc::KeyringError error{uhc::KeyringStatus::kOk, 0, 0, 0};
@@ -253,6 +334,15 @@ assign_key_file(const char *new_value, void *extra)
 	wipe_key_cache();
 }
 
+/* Turning the development key off must stop its use at the next statement. */
+static void
+assign_allow_development_key(bool new_value, void *extra)
+{
+	(void) new_value;
+	(void) extra;
+	wipe_key_cache();
+}
+
 static void
 wipe_key_cache_at_exit(int code, Datum arg)
 {
@@ -278,6 +368,20 @@ uhc_keyring_init(void)
 							   nullptr,
 							   assign_key_file,
 							   nullptr);
+
+	DefineCustomBoolVariable("uhc_reporting.allow_development_key",
+							 "Allows a development pseudonym key from the server's environment.",
+							 "Used only while uhc_reporting.key_file is empty: the keys then come "
+							 "from the environment variable UHC_REPORTING_DEVELOPMENT_KEY, in "
+							 "the key file format, with a warning at every load. Never turn it "
+							 "on in production.",
+							 &allow_development_key,
+							 false,
+							 PGC_SIGHUP,
+							 GUC_NOT_IN_SAMPLE | GUC_DISALLOW_IN_AUTO_FILE,
+							 nullptr,
+							 assign_allow_development_key,
+							 nullptr);
 }
 
 uint32
@@ -351,12 +455,20 @@ uhc_client_hmac(const char *code, size_t code_length, uint32 version)
 void
 uhc_active_key_fingerprint(char fingerprint[uhc::kFingerprintHexDigits + 1])
 {
-	const uhc::KeyEntry *active = uhc::active_key(loaded_keyring());
+	uhc_key_fingerprint_of(uhc_active_key_version(), fingerprint);
+}
+
+void
+uhc_key_fingerprint_of(int32 version, char fingerprint[uhc::kFingerprintHexDigits + 1])
+{
+	uhc_require_key_version(version);
+
+	const uhc::KeyEntry &entry = master_key(static_cast<uint32>(version));
 	bool computed = false;
 
 	try
 	{
-		computed = uhc::compute_key_fingerprint(active->key, fingerprint);
+		computed = uhc::compute_key_fingerprint(entry.key, fingerprint);
 	}
 	catch (...)
 	{

@@ -29,4 +29,8 @@ const uhc::HmacSha256Key *uhc_client_hmac(const char *code, size_t code_length, 
 /* Writes the fingerprint of the active key, 16 hex digits and a NUL. */
 void uhc_active_key_fingerprint(char fingerprint[uhc::kFingerprintHexDigits + 1]);
 
+/* Writes the fingerprint of the key of the given version, raising an ERROR unless that
+ * version is in the key file. */
+void uhc_key_fingerprint_of(int32 version, char fingerprint[uhc::kFingerprintHexDigits + 1]);
+
 #endif /* UHC_REPORTING_PG_KEYRING_H */

@@ -1,6 +1,7 @@
 /*
  * pseudonym.cpp
- *     SQL functions uhc_reporting.pseudonym, key_version and key_fingerprint.
+ *     SQL functions uhc_reporting.pseudonym, key_version, key_fingerprint and
+ *     new_pseudonym_token.
  *
  * Each function reads its arguments, validates them with the core, fetches the prepared
  * client key from the key cache and formats the result into a stack buffer, so a call
@@ -172,6 +173,44 @@ uhc_key_fingerprint(PG_FUNCTION_ARGS)
 	(void) fcinfo;
 	uhc_active_key_fingerprint(fingerprint);
 	PG_RETURN_TEXT_P(cstring_to_text(fingerprint));
+}
+
+/* SQL function: uhc_reporting.key_fingerprint(key_version integer) returns text */
+PG_FUNCTION_INFO_V1(uhc_key_fingerprint_version);
+Datum
+uhc_key_fingerprint_version(PG_FUNCTION_ARGS)
+{
+	char fingerprint[uhc::kFingerprintHexDigits + 1];
+
+	uhc_key_fingerprint_of(PG_GETARG_INT32(0), fingerprint);
+	PG_RETURN_TEXT_P(cstring_to_text(fingerprint));
+}
+
+/* SQL function: uhc_reporting.new_pseudonym_token() returns text */
+PG_FUNCTION_INFO_V1(uhc_new_pseudonym_token);
+Datum
+uhc_new_pseudonym_token(PG_FUNCTION_ARGS)
+{
+	char buffer[uhc::kTokenBufferLength];
+	size_t length = 0;
+
+	(void) fcinfo;
+	try
+	{
+		length = uhc::generate_pseudonym_token(buffer);
+	}
+	catch (...)
+	{
+		/* Unreachable, since generate_pseudonym_token is noexcept, but every core
+		 * call sits in a try block. */
+		length = 0;
+	}
+	if (length == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_EXTERNAL_ROUTINE_EXCEPTION),
+				 errmsg("could not generate a pseudonym token"),
+				 errdetail("OpenSSL's RAND_bytes failed to return random bytes.")));
+	PG_RETURN_TEXT_P(cstring_to_text_with_len(buffer, static_cast<int>(length)));
 }
 
 } // extern "C"
