@@ -7,7 +7,7 @@ set -euo pipefail
 packages=(
     build-essential cmake pkg-config
     libssl-dev libgtest-dev googletest libbenchmark-dev
-    postgresql-15 postgresql-server-dev-15 postgresql-client-15
+    postgresql-15 postgresql-server-dev-15 postgresql-client-15 postgresql-15-pgaudit
     python3 python3-psycopg2 libipc-run-perl
     clang-14 libclang-rt-14-dev
     openssl gawk
