@@ -129,7 +129,8 @@ COMMENT ON COLUMN uhc_reporting_client.high_volume_patients.last_encounter_date 
 
 COMMENT ON VIEW uhc_reporting_client.outside_care_monthly IS
     'Counts of members'' procedures paid by another payer or uninsured, per month, '
-    'procedure group and coverage. Counts only: no rows outside the client''s own.';
+    'procedure group and coverage. Counts from 1 to small_cell_threshold - 1 are NULL '
+    'with the matching *_suppressed flag set.';
 COMMENT ON COLUMN uhc_reporting_client.outside_care_monthly.month IS
     'UTC month, as the first day of that month.';
 COMMENT ON COLUMN uhc_reporting_client.outside_care_monthly.procedure_group IS
@@ -137,11 +138,17 @@ COMMENT ON COLUMN uhc_reporting_client.outside_care_monthly.procedure_group IS
 COMMENT ON COLUMN uhc_reporting_client.outside_care_monthly.coverage IS
     'Coverage of the procedures: uninsured or other payer.';
 COMMENT ON COLUMN uhc_reporting_client.outside_care_monthly.procedures IS
-    'Number of members'' procedures with this coverage.';
+    'Number of members'' procedures with this coverage, or NULL when suppressed.';
 COMMENT ON COLUMN uhc_reporting_client.outside_care_monthly.encounters IS
-    'Number of members'' encounters with such a procedure.';
+    'Number of members'' encounters with such a procedure, or NULL when suppressed.';
 COMMENT ON COLUMN uhc_reporting_client.outside_care_monthly.patients IS
-    'Number of members with such a procedure.';
+    'Number of members with such a procedure, or NULL when suppressed.';
+COMMENT ON COLUMN uhc_reporting_client.outside_care_monthly.procedures_suppressed IS
+    'True when procedures is NULL because the count is below small_cell_threshold.';
+COMMENT ON COLUMN uhc_reporting_client.outside_care_monthly.encounters_suppressed IS
+    'True when encounters is NULL because the count is below small_cell_threshold.';
+COMMENT ON COLUMN uhc_reporting_client.outside_care_monthly.patients_suppressed IS
+    'True when patients is NULL because the count is below small_cell_threshold.';
 
 COMMENT ON VIEW uhc_reporting_client.kpi_tiles IS
     'One row of headline figures: own encounters, procedures, patients and base cost, '
