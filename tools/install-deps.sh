@@ -11,6 +11,7 @@ packages=(
     python3 python3-psycopg2 libipc-run-perl
     clang-14 libclang-rt-14-dev
     openssl gawk
+    default-jdk-headless libpostgresql-jdbc-java odbc-postgresql unixodbc python3-pyodbc
 )
 
 missing=()
