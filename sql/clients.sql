@@ -94,10 +94,14 @@ SELECT uhc_reporting.grant_client_access('UHC', 'regress_super');
 SELECT uhc_reporting.grant_client_access('UHC', 'regress_login_b');
 SELECT uhc_reporting.grant_client_access('NOPE', 'regress_login_a');
 
+-- Every count here is below the small-cell threshold. The hand-computed figures above are
+-- unsuppressed counts, so suppression is turned off for this test (a threshold of 1
+-- suppresses nothing); its own test covers suppression.
+UPDATE uhc_reporting.settings SET value = '1' WHERE name = 'small_cell_threshold';
+UPDATE uhc_reporting.settings SET value = '2' WHERE name = 'high_volume_min_encounters';
 SELECT stale_reason IS NOT NULL AS stale_before_refresh FROM uhc_reporting.refresh_state;
 SELECT uhc_reporting.refresh();
 SELECT stale_reason IS NULL AS fresh_after_refresh FROM uhc_reporting.refresh_state;
-UPDATE uhc_reporting.settings SET value = '2' WHERE name = 'high_volume_min_encounters';
 
 -- UHC's login sees UHC's figures only.
 SET ROLE regress_login_a;
@@ -159,3 +163,4 @@ SELECT count(*) AS client_group_roles FROM pg_roles
 DROP ROLE regress_login_a, regress_login_b, regress_super;
 DELETE FROM uhc_reporting.datasets WHERE dataset_name = 'regress';
 UPDATE uhc_reporting.settings SET value = '4' WHERE name = 'high_volume_min_encounters';
+UPDATE uhc_reporting.settings SET value = '11' WHERE name = 'small_cell_threshold';

@@ -147,6 +147,9 @@ def check_dataset(checks, folder, index):
             if cur.fetchone() is None:
                 cur.execute(f'CREATE ROLE "{login}" LOGIN')
             cur.execute("SELECT uhc_reporting.grant_client_access(%s, %s)", (code, login))
+        # The expected member counts below are unsuppressed, so small-cell suppression is
+        # turned off (a threshold of 1 suppresses nothing); its own tests cover it.
+        cur.execute("UPDATE uhc_reporting.settings SET value = '1' WHERE name = 'small_cell_threshold'")
         cur.execute("SELECT uhc_reporting.refresh()")
 
     for table, expected in facts["rows"].items():
