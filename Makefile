@@ -60,7 +60,7 @@ endif
 $(EXT_NAME)--0.1.0--$(EXTVERSION).sql: $(UPGRADE_PIECES)
 	cat $^ > $@
 
-.PHONY: demo test unit check-frozen
+.PHONY: demo test unit check-frozen fuzz
 check-frozen:
 	cat $(FROZEN_PIECES) | cmp -s - control/$(EXT_NAME)--0.1.0.sql || \
 	  { echo "src/sql/0.1.0/ no longer matches the frozen control/$(EXT_NAME)--0.1.0.sql" >&2; exit 1; }
@@ -76,3 +76,8 @@ unit:
 	cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 	cmake --build build -j2
 	cd build && ctest --output-on-failure
+
+# libFuzzer targets of the C++ cores, built with clang-14 into build-fuzz/. Run one with
+# fuzz/run.sh TARGET SECONDS (docs/operations.md).
+fuzz:
+	bash fuzz/build.sh
