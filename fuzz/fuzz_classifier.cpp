@@ -59,7 +59,7 @@ LLVMFuzzerTestOneInput(const std::uint8_t *data, std::size_t size)
 	if (all == uhc::MatchResult::NeedsLowering && result != uhc::MatchResult::NeedsLowering)
 	{
 		/* ClassifierMatch looks up code rules before it reads the text, so it may return
-		 * a matching code rule where ClassifierMatchAll asks for lowering first. */
+		 * a matching code rule where ClassifierMatchAll returns NeedsLowering first. */
 		if (result != uhc::MatchResult::Matched || specs[winner].kind != uhc::MatchKind::Code ||
 			!has_code || patterns[winner] != code)
 			std::abort();

@@ -1,5 +1,5 @@
 // libFuzzer target: parse_keyring on arbitrary key file text. A failed parse must leave
-// an empty keyring. A successful one holds 1 to kMaxKeys keys with distinct, non-zero
+// an empty keyring. A successful one contains 1 to kMaxKeys keys with distinct, non-zero
 // versions, and active_key returns the highest of them.
 #include <cstdint>
 #include <cstdlib>

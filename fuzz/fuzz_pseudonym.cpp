@@ -1,7 +1,7 @@
 // libFuzzer target: client code validation, client key derivation and pseudonym
 // formatting. It checks is_valid_client_code against a plain reimplementation of
 // ^[A-Z][A-Z0-9_]{1,31}$, and that every pseudonym is "P<version>-" followed by 26
-// Crockford base32 digits, is the same when computed twice, and is refused (length 0)
+// Crockford base32 digits, is the same when computed twice, and is rejected (length 0)
 // for version 0.
 #include <cstdint>
 #include <cstdlib>
