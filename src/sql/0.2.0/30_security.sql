@@ -6,7 +6,7 @@
 -- safe because the client tables' policies are security-barrier quals: PostgreSQL
 -- evaluates them before any function in a client's WHERE clause that is not LEAKPROOF,
 -- and only a superuser can mark a function LEAKPROOF. tests/stages/50_attack_suite.sh
--- shows that a temporary function that prints each row it is given only sees the
+-- shows that a temporary function that prints each row it is given only receives the
 -- client's own rows, and security_lint() reports any LEAKPROOF function outside
 -- pg_catalog.
 
@@ -64,7 +64,7 @@ COMMENT ON VIEW uhc_reporting_client.outside_care_monthly IS
 
 -- Returns the security fixes that a PostgreSQL server of this version_num (the
 -- server_version_num setting, for example 150008 for 15.8) lacks, one message each, or
--- an empty array. Only 15.x minor releases are known; any other major version gets
+-- an empty array. Only 15.x minor releases are known, so any other major version gets
 -- one message saying so.
 CREATE FUNCTION uhc_reporting.server_version_warnings(version_num integer) RETURNS text[]
 LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
