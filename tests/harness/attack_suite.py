@@ -604,20 +604,21 @@ def check_lint():
     print("--- security lint")
     problems = rows(admin_db, "SELECT * FROM uhc_reporting.security_lint()")
     check("35 security_lint() reports nothing", problems == [], f"{problems}")
-    # The lint must catch a planted problem: a client-readable source table.
+    # The lint must report problems planted in a transaction that is rolled back.
     conn = admin_db
     conn.autocommit = False
     try:
         rows(conn, "GRANT SELECT ON uhc_reporting.patients TO uhc_reporting_clients")
         rows(conn, "ALTER TABLE uhc_reporting.client_encounter_rows NO FORCE ROW LEVEL SECURITY")
         rows(conn, f"COMMENT ON ROLE {LOGINS['UNH']} IS 'UnitedHealthcare analyst'")
+        rows(conn, "CREATE INDEX atk_probe_idx ON uhc_reporting.client_procedure_rows (procedure_description)")
         planted = {r[0] for r in rows(conn, "SELECT * FROM uhc_reporting.security_lint()")}
     finally:
         conn.rollback()
         conn.autocommit = True
     check("35 lint control: planted problems are reported",
           {"client_read_outside_views", "client_table_rls", "catalog_names_client",
-           "client_view_owner"} <= planted, f"{sorted(planted)}")
+           "client_view_owner", "client_table_index"} <= planted, f"{sorted(planted)}")
 
 
 def check_server_log():

@@ -100,6 +100,28 @@ SELECT 'client_table_rls', r.relation,
    AND NOT (r.relrowsecurity AND r.relforcerowsecurity)
 
 UNION ALL
+-- A client's filter on a column can become an index condition. On an index that does
+-- not lead with client_id, the policy's client_id condition is then a filter, and
+-- EXPLAIN ANALYZE counts the other clients' rows that match the client's filter.
+SELECT 'client_table_index', i.indexrelid::regclass::text,
+       'index on a table with client rows does not lead with client_id but has a column '
+       'that a client-readable view reads'
+  FROM pg_index i
+  JOIN user_relations r ON r.oid = i.indrelid
+ WHERE r.relkind IN ('r', 'p')
+   AND r.relation NOT IN ('uhc_reporting.clients', 'uhc_reporting.client_payers')
+   AND EXISTS (SELECT 1 FROM pg_attribute a
+                WHERE a.attrelid = r.oid AND a.attname = 'client_id' AND NOT a.attisdropped)
+   AND (SELECT a.attname FROM pg_attribute a
+         WHERE a.attrelid = r.oid AND a.attnum = i.indkey[0]) IS DISTINCT FROM 'client_id'
+   AND EXISTS (SELECT 1
+                 FROM unnest(i.indkey::int2[]) AS k(attnum)
+                 JOIN pg_depend d ON d.refclassid = 'pg_class'::regclass AND d.refobjid = r.oid
+                                 AND d.refobjsubid = k.attnum AND d.classid = 'pg_rewrite'::regclass
+                 JOIN pg_rewrite w ON w.oid = d.objid
+                 JOIN clients cr ON has_table_privilege(cr.oid, w.ev_class, 'SELECT'))
+
+UNION ALL
 SELECT 'client_view_owner', r.relation,
        format('client-readable view is owned by %s, which %s', o.rolname,
               CASE WHEN o.rolsuper THEN 'is a superuser'
