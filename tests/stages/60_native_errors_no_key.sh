@@ -7,6 +7,8 @@
 set -uo pipefail
 . "$UHC_REPO/tools/lib/cluster.sh"
 dir=$UHC_WORK/no-key-cluster
+uhc_cluster_stop "$dir"
+rm -rf "$dir"
 trap 'uhc_cluster_stop "$dir"' EXIT
 uhc_cluster_start "$dir" 5532 "$UHC_TEST_KEY_LINE" || exit 1
 psql -X -q -d postgres -c 'CREATE EXTENSION uhc_reporting' || exit 1

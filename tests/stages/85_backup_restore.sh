@@ -115,6 +115,7 @@ pg_restore -f "$work/backup.sql" "$work/backup.dump"
 check "dump has no key" 0 "$(cat "$work/globals.sql" "$work/backup.sql" | grep -Eci "$key_hex|[0-9a-f]{64}")"
 check "dump has no key file path" 0 "$(cat "$work/globals.sql" "$work/backup.sql" | grep -c 'pseudonym.keys')"
 
+rm -rf "$target_dir"
 uhc_cluster_start "$target_dir" 5533 "$UHC_TEST_KEY_LINE" >/dev/null || exit 1
 # The target already has the superuser postgres, so that one statement fails.
 psql -X -q -h "$target_dir" -p 5533 -d postgres -f "$work/globals.sql" > "$work/globals.log" 2>&1
