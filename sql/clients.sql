@@ -99,6 +99,29 @@ SELECT uhc_reporting.grant_client_access('NOPE', 'regress_login_a');
 -- suppresses nothing); its own test covers suppression.
 UPDATE uhc_reporting.settings SET value = '1' WHERE name = 'small_cell_threshold';
 UPDATE uhc_reporting.settings SET value = '2' WHERE name = 'high_volume_min_encounters';
+-- Logins with wider rights are refused: they would see more than one client or could
+-- read the key file.
+CREATE ROLE regress_login_admin LOGIN IN ROLE uhc_reporting_admin;
+CREATE ROLE regress_login_files LOGIN IN ROLE pg_read_server_files;
+SELECT uhc_reporting.grant_client_access('UHC', 'regress_login_admin');
+SELECT uhc_reporting.grant_client_access('UHC', 'regress_login_files');
+-- An over-long invalid code is cut to 40 characters in the message.
+SELECT uhc_reporting.create_client(repeat('x', 100), 'Long', '{}');
+-- Group roles carry the marker that drop_orphan_client_roles() requires; a DBA's role
+-- with a matching name but without the marker is left alone.
+SELECT count(*) AS marked_group_roles FROM uhc_reporting.clients c JOIN pg_roles r ON r.rolname = c.group_role
+ WHERE shobj_description(r.oid, 'pg_authid') = 'uhc_reporting client group role';
+DO $$ BEGIN
+    EXECUTE format('CREATE ROLE %I NOLOGIN', 'uhc_reporting_client_'
+                   || (SELECT oid FROM pg_database WHERE datname = current_database()) || '_999');
+END $$;
+SELECT count(*) AS orphans_dropped FROM uhc_reporting.drop_orphan_client_roles();
+DO $$ BEGIN
+    EXECUTE format('DROP ROLE %I', 'uhc_reporting_client_'
+                   || (SELECT oid FROM pg_database WHERE datname = current_database()) || '_999');
+END $$;
+DROP ROLE regress_login_admin, regress_login_files;
+
 SELECT stale_reason IS NOT NULL AS stale_before_refresh FROM uhc_reporting.refresh_state;
 SELECT uhc_reporting.refresh();
 SELECT stale_reason IS NULL AS fresh_after_refresh FROM uhc_reporting.refresh_state;
