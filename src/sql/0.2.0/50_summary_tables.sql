@@ -78,11 +78,8 @@ CREATE TABLE uhc_reporting.client_patient_summary (
 
 -- The first page of the export sorts one client's rows by these keys. With client_id
 -- first, a client's rows are one range of this index, already in export order.
--- NOTE: the policies filter client_id = ANY (ARRAY(...)), so the planner does not know
--- that a client's query has one client_id and sorts the client's rows instead of reading
--- this index in order (0.9 to 2 scans of procedures at 3M rows). An equality on the
--- login's one client in the view fixes the plan but needs the attack suite's write and
--- EXPLAIN checks adapted to a view that is no longer auto-updatable.
+-- The policies alone do not let the planner use it in order: 67_export_first_page.sql says
+-- why, and how procedure_export does.
 CREATE INDEX client_procedure_rows_export_idx
     ON uhc_reporting.client_procedure_rows
        (client_id, procedure_description, procedure_date DESC, patient_pseudonym);
