@@ -151,6 +151,13 @@ SELECT uhc_reporting.refresh();
 SELECT uhc_reporting.create_client('EVIL', 'Evil', ARRAY['Aetna']);
 RESET ROLE;
 
+-- The high-volume tile follows the setting without a refresh: at 3 own encounters
+-- neither pat1 (2) nor pat3 (1) counts.
+UPDATE uhc_reporting.settings SET value = '3' WHERE name = 'high_volume_min_encounters';
+SET ROLE regress_login_a;
+SELECT high_volume_patients, patients FROM uhc_reporting_client.kpi_tiles;
+RESET ROLE;
+UPDATE uhc_reporting.settings SET value = '2' WHERE name = 'high_volume_min_encounters';
 -- Aetna's login sees Aetna's figures only, and other pseudonyms for the shared patient.
 SET ROLE regress_login_b;
 SELECT total_encounters, total_procedures, patients, total_procedure_base_cost,

@@ -85,9 +85,7 @@ HAVING sum(s.encounters) >= (SELECT st.value::integer FROM uhc_reporting.setting
 
 -- The member_* tiles sum the outside_care_monthly view, not its table, so that they
 -- show no more than the view's cells do.
--- NOTE: patients and high_volume_patients count distinct pseudonyms over the per-patient
--- summary, about 0.16 of a procedures scan at 3M rows, not the 0.05 aimed for; a stored
--- per-client count by number of encounters would make them constant-time.
+-- 68_kpi_histogram.sql replaces this view so that the patient tiles read a histogram.
 CREATE VIEW uhc_reporting_client.kpi_tiles AS
 SELECT (SELECT coalesce(sum(s.encounters), 0)
           FROM uhc_reporting.client_month_summary s)::bigint AS total_encounters,
