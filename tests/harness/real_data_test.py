@@ -21,7 +21,7 @@ from collections import defaultdict
 import psycopg2
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-CLIENTS = [("UHC", "UnitedHealthcare", "rd_login_uhc"), ("AETNA", "Aetna", "rd_login_aetna")]
+CLIENTS = [("UHC", "UnitedHealthcare", "rd_login_1"), ("AETNA", "Aetna", "rd_login_2")]
 CSV_FILES = ["patients", "encounters", "procedures", "payers", "organizations", "payer_transitions"]
 
 # Column names that would mean a direct identifier reached a client.
