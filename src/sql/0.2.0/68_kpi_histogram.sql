@@ -75,24 +75,34 @@ END
 $$;
 
 DROP VIEW uhc_reporting_client.kpi_tiles;
+-- Each source is read once: the month summary for three tiles, the histogram for two,
+-- and the suppressed outside_care_monthly view for the two member tiles.
 CREATE VIEW uhc_reporting_client.kpi_tiles AS
-SELECT (SELECT coalesce(sum(s.encounters), 0)
-          FROM uhc_reporting.client_month_summary s)::bigint AS total_encounters,
-       (SELECT coalesce(sum(s.procedures), 0)
-          FROM uhc_reporting.client_month_summary s)::bigint AS total_procedures,
-       (SELECT coalesce(sum(h.patients), 0)
-          FROM uhc_reporting.client_patient_histogram h)::bigint AS patients,
-       (SELECT coalesce(sum(s.total_base_cost), 0)
-          FROM uhc_reporting.client_month_summary s)::numeric(16,2) AS total_procedure_base_cost,
-       (SELECT coalesce(sum(h.patients), 0)
-          FROM uhc_reporting.client_patient_histogram h
-         WHERE h.encounters >= (SELECT st.value::integer FROM uhc_reporting.settings st
-                                 WHERE st.name = 'high_volume_min_encounters'))::bigint
-           AS high_volume_patients,
-       (SELECT coalesce(sum(o.procedures), 0) FROM uhc_reporting_client.outside_care_monthly o
-         WHERE o.coverage = 'uninsured')::bigint AS member_uninsured_procedures,
-       (SELECT coalesce(sum(o.procedures), 0) FROM uhc_reporting_client.outside_care_monthly o
-         WHERE o.coverage = 'other payer')::bigint AS member_other_payer_procedures;
+WITH month_totals AS (
+    SELECT coalesce(sum(s.encounters), 0)::bigint AS encounters,
+           coalesce(sum(s.procedures), 0)::bigint AS procedures,
+           coalesce(sum(s.total_base_cost), 0)::numeric(16,2) AS total_base_cost
+      FROM uhc_reporting.client_month_summary s
+), patient_totals AS (
+    SELECT coalesce(sum(h.patients), 0)::bigint AS patients,
+           coalesce(sum(h.patients) FILTER (
+               WHERE h.encounters >= (SELECT st.value::integer FROM uhc_reporting.settings st
+                                       WHERE st.name = 'high_volume_min_encounters')), 0)::bigint
+               AS high_volume_patients
+      FROM uhc_reporting.client_patient_histogram h
+), outside_totals AS (
+    SELECT coalesce(sum(o.procedures) FILTER (WHERE o.coverage = 'uninsured'), 0)::bigint AS uninsured,
+           coalesce(sum(o.procedures) FILTER (WHERE o.coverage = 'other payer'), 0)::bigint AS other_payer
+      FROM uhc_reporting_client.outside_care_monthly o
+)
+SELECT m.encounters AS total_encounters,
+       m.procedures AS total_procedures,
+       p.patients,
+       m.total_base_cost AS total_procedure_base_cost,
+       p.high_volume_patients,
+       o.uninsured AS member_uninsured_procedures,
+       o.other_payer AS member_other_payer_procedures
+  FROM month_totals m, patient_totals p, outside_totals o;
 
 ALTER VIEW uhc_reporting_client.kpi_tiles OWNER TO uhc_reporting_owner;
 REVOKE ALL ON uhc_reporting_client.kpi_tiles FROM PUBLIC;
