@@ -78,8 +78,8 @@ CREATE TABLE uhc_reporting.client_patient_summary (
 
 -- The first page of the export sorts one client's rows by these keys. With client_id
 -- first, a client's rows are one range of this index, already in export order.
--- The policies alone do not let the planner use it in order: 67_export_first_page.sql says
--- why, and how procedure_export does.
+-- The policies alone do not let the planner use it in order. 67_export_first_page.sql
+-- explains why, and how procedure_export does.
 CREATE INDEX client_procedure_rows_export_idx
     ON uhc_reporting.client_procedure_rows
        (client_id, procedure_description, procedure_date DESC, patient_pseudonym);

@@ -31,8 +31,8 @@ CREATE POLICY loader_write ON uhc_reporting.client_patient_histogram FOR ALL
     TO uhc_reporting_loader USING (true) WITH CHECK (true);
 
 -- Recomputes the histogram of every client from the per-patient summary. A patient's
--- encounters may span datasets, so a one-dataset refresh recomputes it all; it reads one
--- row per client, dataset and patient, far fewer than the procedures.
+-- encounters may span datasets, so a one-dataset refresh recomputes it all. That reads
+-- one row per client, dataset and patient, far fewer than the procedures.
 CREATE FUNCTION uhc_reporting.refresh_patient_histogram() RETURNS void
 LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, pg_temp
